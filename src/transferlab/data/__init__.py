@@ -1,0 +1,1 @@
+"""Datasets: download or generation, the prepared ``.npz`` format, splits, device batches."""

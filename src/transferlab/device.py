@@ -1,0 +1,31 @@
+"""Choosing the compute device from a ``device: auto | cuda | cpu`` param."""
+
+from __future__ import annotations
+
+import torch
+
+from transferlab.errors import ParamsError
+
+
+def resolve_device(choice: str, key: str = "device") -> torch.device:
+    """Map ``auto`` to CUDA when available, else CPU; asking for absent CUDA is an error."""
+    if choice == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if choice == "cuda":
+        if not torch.cuda.is_available():
+            raise ParamsError(
+                f"params: {key} = 'cuda' but no CUDA device is available; use auto or cpu"
+            )
+        return torch.device("cuda")
+    if choice == "cpu":
+        return torch.device("cpu")
+    raise ParamsError(
+        f"params: {key} = {choice!r} is invalid; allowed: one of 'auto', 'cuda', 'cpu'"
+    )
+
+
+def device_name(device: torch.device) -> str:
+    """Human-readable device name for metrics files."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"cpu ({torch.get_num_threads()} threads)"

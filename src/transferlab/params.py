@@ -1,0 +1,249 @@
+"""Typed, validated parameters: one loader that every stage uses to read its own section.
+
+Each section of ``params.yaml`` is described by a frozen dataclass. Field types drive the
+validation (``int``, ``float``, ``bool``, ``str``, ``Literal``, ``list``, ``dict``, nested
+dataclasses, ``| None``); ``Annotated[..., Range(...)]`` adds bounds. Every error names the
+dotted key, the offending value and what is allowed, so a user can fix ``params.yaml``
+without reading code. Validation happens before a stage touches any output.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
+
+import yaml
+
+from transferlab.errors import ParamsError
+
+T = TypeVar("T")
+
+DEFAULT_PARAMS_FILE = Path("params.yaml")
+
+
+@dataclass(frozen=True)
+class Range:
+    """Inclusive (``ge``/``le``) or exclusive (``gt``/``lt``) bounds for a number."""
+
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+
+    def describe(self) -> str:
+        parts = []
+        for op, bound in ((">=", self.ge), (">", self.gt), ("<=", self.le), ("<", self.lt)):
+            if bound is not None:
+                parts.append(f"{op} {bound:g}")
+        return " and ".join(parts)
+
+    def admits(self, value: float) -> bool:
+        return not (
+            (self.ge is not None and value < self.ge)
+            or (self.gt is not None and value <= self.gt)
+            or (self.le is not None and value > self.le)
+            or (self.lt is not None and value >= self.lt)
+        )
+
+
+PositiveInt = Annotated[int, Range(ge=1)]
+NonNegativeInt = Annotated[int, Range(ge=0)]
+PositiveFloat = Annotated[float, Range(gt=0)]
+NonNegativeFloat = Annotated[float, Range(ge=0)]
+Probability = Annotated[float, Range(ge=0, le=1)]
+
+
+def _type_name(tp: Any) -> str:
+    origin = get_origin(tp)
+    if origin is Annotated:
+        base, *meta = get_args(tp)
+        bounds = " and ".join(m.describe() for m in meta if isinstance(m, Range))
+        return f"{_type_name(base)} {bounds}".strip()
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in get_args(tp))
+    if origin in (Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in get_args(tp))
+    if origin is list:
+        return f"a list of {_type_name(get_args(tp)[0])}"
+    if origin is dict:
+        return f"a mapping of names to {_type_name(get_args(tp)[1])}"
+    if dataclasses.is_dataclass(tp):
+        return "a mapping with keys " + ", ".join(f.name for f in dataclasses.fields(tp))
+    if tp is type(None):
+        return "null"
+    return {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(
+        tp, getattr(tp, "__name__", str(tp))
+    )
+
+
+def _fail(key: str, value: Any, tp: Any, why: str = "") -> ParamsError:
+    detail = f" ({why})" if why else ""
+    return ParamsError(f"params: {key} = {value!r} is invalid{detail}; allowed: {_type_name(tp)}")
+
+
+def parse(tp: Any, value: Any, key: str) -> Any:
+    """Convert ``value`` read from YAML at dotted ``key`` into type ``tp``, or raise ParamsError."""
+    origin = get_origin(tp)
+    if origin is Annotated:
+        base, *meta = get_args(tp)
+        out = parse(base, value, key)
+        for m in meta:
+            if isinstance(m, Range) and not m.admits(out):
+                raise _fail(key, value, tp, f"must be {m.describe()}")
+        return out
+    if origin is Literal:
+        if value not in get_args(tp):
+            raise _fail(key, value, tp)
+        return value
+    if origin in (Union, types.UnionType):
+        args = get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return parse(arg, value, key)
+            except ParamsError:
+                continue
+        raise _fail(key, value, tp)
+    if origin is list:
+        if not isinstance(value, list):
+            raise _fail(key, value, tp, "expected a list")
+        (item_tp,) = get_args(tp)
+        return [parse(item_tp, v, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, Mapping):
+            raise _fail(key, value, tp, "expected a mapping")
+        key_tp, item_tp = get_args(tp)
+        return {
+            parse(key_tp, k, f"{key} key"): parse(item_tp, v, f"{key}.{k}")
+            for k, v in value.items()
+        }
+    if dataclasses.is_dataclass(tp):
+        return parse_dataclass(tp, value, key)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise _fail(key, value, tp)
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _fail(key, value, tp)
+        return value
+    if tp is float:
+        # YAML reads "1e-3" as a string (YAML 1.1); accept it as a number as users expect.
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                raise _fail(key, value, tp) from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _fail(key, value, tp)
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise _fail(key, value, tp)
+        return value
+    raise TypeError(f"params schema at {key}: unsupported type {tp!r}")
+
+
+def parse_dataclass(cls: type[T], value: Any, key: str) -> T:
+    """Build dataclass ``cls`` from a mapping; unknown and missing keys are errors."""
+    if not isinstance(value, Mapping):
+        raise _fail(key, value, cls, "expected a mapping")
+    hints = typing.get_type_hints(cls, include_extras=True)
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(value) - set(fields))
+    if unknown:
+        raise ParamsError(
+            f"params: unknown key {key}.{unknown[0]}; allowed keys under {key}: "
+            + ", ".join(fields)
+        )
+    kwargs = {}
+    for name, f in fields.items():
+        sub = f"{key}.{name}"
+        if name in value:
+            kwargs[name] = parse(hints[name], value[name], sub)
+        elif f.default is not dataclasses.MISSING:
+            kwargs[name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            kwargs[name] = f.default_factory()
+        else:
+            raise ParamsError(f"params: missing key {sub}; expected {_type_name(hints[name])}")
+    return cls(**kwargs)
+
+
+def read_yaml(path: Path | str = DEFAULT_PARAMS_FILE) -> dict[str, Any]:
+    """Read a params file; a missing or malformed file is a ParamsError."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ParamsError(f"params: file {path} not found (run from the repository root)") from None
+    except yaml.YAMLError as e:
+        raise ParamsError(f"params: {path} is not valid YAML: {e}") from None
+    if not isinstance(data, dict):
+        raise ParamsError(f"params: {path} must hold a mapping at the top level")
+    return data
+
+
+def lookup(data: Mapping[str, Any], dotted: str) -> Any:
+    """Return the value at a dotted key such as ``finetune.variants.fc``."""
+    node: Any = data
+    walked = []
+    for part in dotted.split("."):
+        walked.append(part)
+        if not isinstance(node, Mapping) or part not in node:
+            raise ParamsError(f"params: missing key {'.'.join(walked)}")
+        node = node[part]
+    return node
+
+
+def load_section(cls: type[T], dotted: str, path: Path | str = DEFAULT_PARAMS_FILE) -> T:
+    """Read and validate the section at ``dotted`` of the params file as ``cls``."""
+    return parse_dataclass(cls, lookup(read_yaml(path), dotted), dotted)
+
+
+def to_dict(params: Any) -> dict[str, Any]:
+    """Plain-dict view of validated params, for recording in metrics files."""
+    return dataclasses.asdict(params)
+
+
+# --------------------------------------------------------------------------------------
+# Section schemas. Each stage reads exactly one of these (see dvc.yaml `params:`).
+# --------------------------------------------------------------------------------------
+
+Device = Literal["auto", "cuda", "cpu"]
+
+
+@dataclass(frozen=True)
+class SyntheticDataParams:
+    """Sizes of the generated stand-in for CIFAR (``data.source: synthetic``)."""
+
+    train_size: PositiveInt
+    test_size: PositiveInt
+    seed: NonNegativeInt
+
+
+@dataclass(frozen=True)
+class DataParams:
+    """``data.*``: where the prepared arrays come from."""
+
+    source: Literal["download", "synthetic"]
+    synthetic: SyntheticDataParams
+
+
+@dataclass(frozen=True)
+class PretrainedParams:
+    """``pretrained.*``: the ResNet-18 and CLIP weights every later stage starts from."""
+
+    source: Literal["download", "random"]
+    size: Literal["full", "tiny"]
+    seed: NonNegativeInt
+    resnet_weights: str
+    clip_model: str

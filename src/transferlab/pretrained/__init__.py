@@ -1,0 +1,1 @@
+"""Pretrained weights: download (torchvision, Hugging Face) or seeded random stand-ins."""

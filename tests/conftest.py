@@ -1,0 +1,37 @@
+"""Shared test helpers: the repository root and running a stage script in a scratch folder."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def repo_params() -> dict:
+    """The repository's params.yaml with the demo overlay applied (offline, small)."""
+    from transferlab.demo import OVERLAY_FILE, merge_overlay
+    from transferlab.params import read_yaml
+
+    return merge_overlay(read_yaml(REPO / "params.yaml"), read_yaml(REPO / OVERLAY_FILE))
+
+
+def run_stage(workdir: Path, script: str, *args: str, params: dict | None = None):
+    """Run ``stages/<script>`` with ``workdir`` as the working directory (as DVC would)."""
+    if params is not None:
+        (workdir / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    return subprocess.run(
+        [sys.executable, str(REPO / "stages" / script), *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.fixture
+def demo_params() -> dict:
+    return repo_params()

@@ -1,0 +1,80 @@
+"""End to end: the demo runs the DAG with the real dvc CLI.
+
+Editing one param must stale exactly the stages that read it.
+
+Later issues extend STALE_AFTER_EDIT as they add stages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+# dotted params key -> the stages that `dvc status` must report after editing it
+STALE_AFTER_EDIT = {
+    "data.synthetic.seed": {"data@cifar10", "data@cifar100"},
+    "data.synthetic.test_size": {"data@cifar10", "data@cifar100"},
+    "pretrained.seed": {"pretrained"},
+}
+
+
+def _dvc(dest: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(["dvc", *args], cwd=dest, env=env, capture_output=True, text=True)
+
+
+def _repo_results() -> dict[str, float]:
+    paths = [REPO / "dvc.lock", *(REPO / "metrics").rglob("*"), *(REPO / "plots").rglob("*")]
+    return {str(p): p.stat().st_mtime for p in paths if p.exists()}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    dest = tmp_path_factory.mktemp("demo") / "scratch"
+    before = _repo_results()
+    result = subprocess.run(
+        [sys.executable, "-m", "transferlab.demo", "--repo", str(REPO), "--dest", str(dest)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert _repo_results() == before, "the demo wrote the repository's own results"
+    return dest
+
+
+def test_demo_ran_every_stage(demo):
+    lock = yaml.safe_load((demo / "dvc.lock").read_text())
+    stages = set(lock["stages"])
+    assert {"data@cifar10", "data@cifar100", "pretrained"} <= stages
+    assert json.loads(_dvc(demo, "status", "--json").stdout) == {}
+    params = yaml.safe_load((demo / "params.yaml").read_text())
+    assert params["data"]["source"] == "synthetic"
+    assert params["pretrained"]["source"] == "random"
+
+
+@pytest.mark.parametrize("key", sorted(STALE_AFTER_EDIT))
+def test_editing_one_param_stales_exactly_its_readers(demo, key):
+    path = demo / "params.yaml"
+    original = path.read_text()
+    params = yaml.safe_load(original)
+    node = params
+    *parents, leaf = key.split(".")
+    for part in parents:
+        node = node[part]
+    node[leaf] = node[leaf] + 1
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    try:
+        status = _dvc(demo, "status", "--json")
+        assert status.returncode == 0, status.stderr
+        assert set(json.loads(status.stdout)) == STALE_AFTER_EDIT[key]
+    finally:
+        path.write_text(original)
