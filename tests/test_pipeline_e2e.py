@@ -24,6 +24,7 @@ STALE_AFTER_EDIT = {
     "data.synthetic.seed": {"data@cifar10", "data@cifar100"},
     "data.synthetic.test_size": {"data@cifar10", "data@cifar100"},
     "pretrained.seed": {"pretrained"},
+    "benchmark.repeats": {"benchmark"},
 }
 
 
@@ -54,7 +55,7 @@ def demo(tmp_path_factory):
 def test_demo_ran_every_stage(demo):
     lock = yaml.safe_load((demo / "dvc.lock").read_text())
     stages = set(lock["stages"])
-    assert {"data@cifar10", "data@cifar100", "pretrained"} <= stages
+    assert {"data@cifar10", "data@cifar100", "pretrained", "benchmark"} <= stages
     assert json.loads(_dvc(demo, "status", "--json").stdout) == {}
     params = yaml.safe_load((demo / "params.yaml").read_text())
     assert params["data"]["source"] == "synthetic"
@@ -78,3 +79,19 @@ def test_editing_one_param_stales_exactly_its_readers(demo, key):
         assert set(json.loads(status.stdout)) == STALE_AFTER_EDIT[key]
     finally:
         path.write_text(original)
+
+
+def test_benchmark_outputs_cover_every_model(demo):
+    metrics = json.loads((demo / "metrics/benchmark.json").read_text())
+    params = yaml.safe_load((demo / "params.yaml").read_text())["benchmark"]
+    assert list(metrics["models"]) == params["models"]
+    assert metrics["random_weights"] is True
+    table = (demo / "plots/benchmark.csv").read_text().splitlines()
+    assert len(table) == 1 + len(params["models"])
+    pngs = sorted(p.name for p in (demo / "plots/benchmark").glob("*.png"))
+    assert pngs == [
+        "memory_by_mode.png",
+        "time_by_mode.png",
+        "time_vs_params.png",
+        "time_vs_top1.png",
+    ]

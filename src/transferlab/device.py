@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
+
 import torch
 
 from transferlab.errors import ParamsError
@@ -29,3 +31,17 @@ def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     return f"cpu ({torch.get_num_threads()} threads)"
+
+
+def autocast(device: torch.device, precision: str) -> AbstractContextManager:
+    """Autocast context for ``precision`` (``fp32`` = none, ``bf16``, ``fp16``) on ``device``."""
+    if precision == "fp32":
+        return nullcontext()
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for queued kernels, so wall-clock timings measure the work (no-op on CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)

@@ -247,3 +247,19 @@ class PretrainedParams:
     seed: NonNegativeInt
     resnet_weights: str
     clip_model: str
+
+
+@dataclass(frozen=True)
+class BenchmarkParams:
+    """``benchmark.*``: the model comparison (study part 1.1)."""
+
+    device: Device
+    models: list[str]
+    batch_size: PositiveInt  # images per timed forward (the study used 8)
+    memory_batch_size: PositiveInt  # images per forward when measuring memory
+    warmup: NonNegativeInt  # untimed passes before timing, per model and mode
+    repeats: PositiveInt  # timed passes, per model and mode: median and IQR over these
+    image_size: PositiveInt | None  # None: each model's own size from its weights' transforms
+    precision: Literal["fp32", "bf16"]  # bf16: torch.autocast
+    channels_last: bool
+    seed: NonNegativeInt

@@ -1,0 +1,1 @@
+"""Model comparison (study part 1.1): time, memory, accuracy and size of torchvision models."""
