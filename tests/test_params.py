@@ -128,3 +128,16 @@ def test_stage_with_bad_param_exits_nonzero_and_writes_nothing(
     assert needle in result.stderr
     assert "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
+
+
+def test_finetune_variant_overrides_common_values(tmp_path, demo_params):
+    from transferlab.params import load_finetune_config
+
+    demo_params["finetune"]["variants"]["fc"]["lr"] = 0.05
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(demo_params))
+    fc = load_finetune_config("fc", path)
+    other = load_finetune_config("fc_hflip", path)
+    assert fc.settings.lr == 0.05 and fc.as_dict()["overridden"] == ["lr"]
+    assert other.settings.lr == demo_params["finetune"]["common"]["lr"]
+    assert fc.settings.epochs == other.settings.epochs

@@ -25,6 +25,10 @@ STALE_AFTER_EDIT = {
     "data.synthetic.test_size": {"data@cifar10", "data@cifar100"},
     "pretrained.seed": {"pretrained"},
     "benchmark.repeats": {"benchmark"},
+    "finetune.variants.fc.hflip": {"finetune@fc"},
+    "finetune.common.epochs": {
+        f"finetune@{v}" for v in ("fc", "fc_hflip", "last_conv", "first_conv")
+    },
 }
 
 
@@ -56,6 +60,12 @@ def test_demo_ran_every_stage(demo):
     lock = yaml.safe_load((demo / "dvc.lock").read_text())
     stages = set(lock["stages"])
     assert {"data@cifar10", "data@cifar100", "pretrained", "benchmark"} <= stages
+    assert {
+        "finetune@fc",
+        "finetune@fc_hflip",
+        "finetune@last_conv",
+        "finetune@first_conv",
+    } <= stages
     assert json.loads(_dvc(demo, "status", "--json").stdout) == {}
     params = yaml.safe_load((demo / "params.yaml").read_text())
     assert params["data"]["source"] == "synthetic"
@@ -95,3 +105,14 @@ def test_benchmark_outputs_cover_every_model(demo):
         "time_vs_params.png",
         "time_vs_top1.png",
     ]
+
+
+def test_finetune_outputs_are_labelled_synthetic(demo):
+    for variant in ("fc", "fc_hflip", "last_conv", "first_conv"):
+        metrics = json.loads((demo / f"metrics/finetune/{variant}.json").read_text())
+        assert metrics["synthetic_data"] and metrics["random_weights"]
+        assert "SYNTHETIC DATA" in metrics["label"]
+        curve = (demo / f"plots/finetune/{variant}.csv").read_text().splitlines()
+        assert curve[0] == "epoch,train_loss,train_top1,val_loss,val_top1"
+        assert len(curve) == 1 + metrics["epochs"]
+        assert not (demo / f"models/finetune/resume/{variant}.pt").exists()

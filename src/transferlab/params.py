@@ -263,3 +263,91 @@ class BenchmarkParams:
     precision: Literal["fp32", "bf16"]  # bf16: torch.autocast
     channels_last: bool
     seed: NonNegativeInt
+
+
+@dataclass(frozen=True)
+class FinetuneCommonParams:
+    """``finetune.common``: the study's ResNet-18 fine-tuning setup, shared by all variants."""
+
+    device: Device
+    dataset: Literal["cifar10", "cifar100"]
+    epochs: PositiveInt
+    batch_size: PositiveInt
+    lr: PositiveFloat
+    weight_decay: NonNegativeFloat
+    seed: NonNegativeInt
+    val_size: PositiveFloat  # an integer is a count, a fraction in (0, 1) a share of train
+    image_size: PositiveInt
+    interpolation: Literal["bilinear", "bicubic"]
+    mean: list[float]
+    std: list[PositiveFloat]
+    fc_init_std: PositiveFloat
+    frozen_bn: Literal["eval", "train"]  # train: model.train(), frozen BN statistics update
+    cache_features: bool  # cache the frozen prefix's output when that is exact
+    cache_memory_gb: NonNegativeFloat  # device memory the cache may use
+    precision: Literal["auto", "fp32", "bf16"]  # auto: bf16 autocast on CUDA, fp32 on CPU
+    channels_last: bool  # applied on CUDA only
+    eval_batch_size: PositiveInt
+    noise_std: NonNegativeFloat  # test-time Gaussian noise after normalisation
+
+
+@dataclass(frozen=True)
+class FinetuneVariantParams:
+    """``finetune.variants.<name>``: what a variant trains, its augmentation, its overrides."""
+
+    trainable: list[str]  # module-name prefixes, e.g. fc, layer4.1.conv2
+    hflip: Probability  # probability of a horizontal flip per training image
+    lr: PositiveFloat | None = None
+    epochs: PositiveInt | None = None
+    batch_size: PositiveInt | None = None
+    weight_decay: NonNegativeFloat | None = None
+
+
+OVERRIDABLE = ("lr", "epochs", "batch_size", "weight_decay")
+
+
+@dataclass(frozen=True)
+class FinetuneConfig:
+    """One variant's effective settings.
+
+    ``settings`` is ``finetune.common`` with the variant's overrides applied; ``variant`` is the
+    variant's own entry (trainable prefixes, augmentation).
+    """
+
+    name: str
+    settings: FinetuneCommonParams
+    variant: FinetuneVariantParams
+
+    def as_dict(self) -> dict[str, Any]:
+        """Flat record of everything the run used, for metrics files and resume fingerprints."""
+        overrides = [k for k in OVERRIDABLE if getattr(self.variant, k) is not None]
+        return {
+            "variant": self.name,
+            **to_dict(self.settings),
+            "trainable": self.variant.trainable,
+            "hflip": self.variant.hflip,
+            "overridden": overrides,
+        }
+
+
+def load_finetune_config(variant: str, path: Path | str = DEFAULT_PARAMS_FILE) -> FinetuneConfig:
+    """Validate ``finetune.common`` and ``finetune.variants.<variant>`` (and nothing else)."""
+    data = read_yaml(path)
+    common = parse_dataclass(
+        FinetuneCommonParams, lookup(data, "finetune.common"), "finetune.common"
+    )
+    variants = lookup(data, "finetune.variants")
+    if not isinstance(variants, Mapping) or variant not in variants:
+        known = ", ".join(variants) if isinstance(variants, Mapping) else "none"
+        raise ParamsError(f"params: no variant finetune.variants.{variant}; defined: {known}")
+    key = f"finetune.variants.{variant}"
+    spec = parse_dataclass(FinetuneVariantParams, variants[variant], key)
+    if not spec.trainable:
+        raise ParamsError(f"params: {key}.trainable = [] is invalid; allowed: module-name prefixes")
+    for name, values in (("mean", common.mean), ("std", common.std)):
+        if len(values) != 3:
+            raise ParamsError(
+                f"params: finetune.common.{name} = {values!r} is invalid; allowed: 3 numbers (RGB)"
+            )
+    overrides = {k: getattr(spec, k) for k in OVERRIDABLE if getattr(spec, k) is not None}
+    return FinetuneConfig(variant, dataclasses.replace(common, **overrides), spec)
