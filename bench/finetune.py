@@ -19,14 +19,12 @@ import copy
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 import yaml
-from PIL import Image
+from naive import ArrayImages
 from torch.utils.data import DataLoader
 from torchvision import transforms
-from torchvision.datasets import VisionDataset
 
 from transferlab.data.classes import CIFAR100_CLASSES
 from transferlab.data.device_batches import images_to_device
@@ -42,20 +40,6 @@ SCALES = {
     "demo": (2000, 500, 200, 64),
     "full": (50000, 10000, 5000, 224),
 }
-
-
-class ArrayImages(VisionDataset):
-    """CIFAR-style torchvision dataset over uint8 arrays: PIL image + transform per item."""
-
-    def __init__(self, images: np.ndarray, labels: np.ndarray, transform) -> None:
-        super().__init__(root="", transform=transform)
-        self.images, self.labels = images, labels
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, i: int):
-        return self.transform(Image.fromarray(self.images[i])), int(self.labels[i])
 
 
 def naive_finetune(config, resnet_file, data, train_idx, val_idx, device, workers: int) -> dict:

@@ -26,6 +26,13 @@ STALE_AFTER_EDIT = {
     "pretrained.seed": {"pretrained"},
     "benchmark.repeats": {"benchmark"},
     "finetune.variants.fc.hflip": {"finetune@fc"},
+    "zeroshot.common.batch_size": {
+        f"zeroshot@{d}-{p}" for d in ("cifar10", "cifar100") for p in ("single", "ensemble")
+    },
+    "zeroshot.common.seed": {
+        f"zeroshot@{d}-{p}" for d in ("cifar10", "cifar100") for p in ("single", "ensemble")
+    },
+    "zeroshot.prompts.single": {"zeroshot@cifar10-single", "zeroshot@cifar100-single"},
     "finetune.common.epochs": {
         f"finetune@{v}" for v in ("fc", "fc_hflip", "last_conv", "first_conv")
     },
@@ -72,16 +79,21 @@ def test_demo_ran_every_stage(demo):
     assert params["pretrained"]["source"] == "random"
 
 
+def _edit(params: dict, key: str) -> None:
+    node = params
+    *parents, leaf = key.split(".")
+    for part in parents:
+        node = node[part]
+    value = node[leaf]
+    node[leaf] = [*value, "an added template {}"] if isinstance(value, list) else value + 1
+
+
 @pytest.mark.parametrize("key", sorted(STALE_AFTER_EDIT))
 def test_editing_one_param_stales_exactly_its_readers(demo, key):
     path = demo / "params.yaml"
     original = path.read_text()
     params = yaml.safe_load(original)
-    node = params
-    *parents, leaf = key.split(".")
-    for part in parents:
-        node = node[part]
-    node[leaf] = node[leaf] + 1
+    _edit(params, key)
     path.write_text(yaml.safe_dump(params, sort_keys=False))
     try:
         status = _dvc(demo, "status", "--json")

@@ -204,6 +204,15 @@ def lookup(data: Mapping[str, Any], dotted: str) -> Any:
     return node
 
 
+def named_entry(data: Mapping[str, Any], parent: str, name: str, what: str) -> tuple[str, Any]:
+    """(dotted key, value) of entry ``name`` of the mapping at ``parent``; lists defined names."""
+    entries = lookup(data, parent)
+    if not isinstance(entries, Mapping) or name not in entries:
+        known = ", ".join(entries) if isinstance(entries, Mapping) else "none"
+        raise ParamsError(f"params: no {what} {parent}.{name}; defined: {known}")
+    return f"{parent}.{name}", entries[name]
+
+
 def load_section(cls: type[T], dotted: str, path: Path | str = DEFAULT_PARAMS_FILE) -> T:
     """Read and validate the section at ``dotted`` of the params file as ``cls``."""
     return parse_dataclass(cls, lookup(read_yaml(path), dotted), dotted)
@@ -336,12 +345,8 @@ def load_finetune_config(variant: str, path: Path | str = DEFAULT_PARAMS_FILE) -
     common = parse_dataclass(
         FinetuneCommonParams, lookup(data, "finetune.common"), "finetune.common"
     )
-    variants = lookup(data, "finetune.variants")
-    if not isinstance(variants, Mapping) or variant not in variants:
-        known = ", ".join(variants) if isinstance(variants, Mapping) else "none"
-        raise ParamsError(f"params: no variant finetune.variants.{variant}; defined: {known}")
-    key = f"finetune.variants.{variant}"
-    spec = parse_dataclass(FinetuneVariantParams, variants[variant], key)
+    key, entry = named_entry(data, "finetune.variants", variant, "variant")
+    spec = parse_dataclass(FinetuneVariantParams, entry, key)
     if not spec.trainable:
         raise ParamsError(f"params: {key}.trainable = [] is invalid; allowed: module-name prefixes")
     for name, values in (("mean", common.mean), ("std", common.std)):
@@ -351,3 +356,74 @@ def load_finetune_config(variant: str, path: Path | str = DEFAULT_PARAMS_FILE) -
             )
     overrides = {k: getattr(spec, k) for k in OVERRIDABLE if getattr(spec, k) is not None}
     return FinetuneConfig(variant, dataclasses.replace(common, **overrides), spec)
+
+
+@dataclass(frozen=True)
+class ProbeParams:
+    """A custom question for CLIP: answers are ``template`` filled with each label."""
+
+    template: str
+    labels: list[str]
+
+
+@dataclass(frozen=True)
+class ZeroshotCommonParams:
+    """``zeroshot.common``: settings every zero-shot stage reads."""
+
+    device: Device
+    batch_size: PositiveInt
+    precision: Literal["auto", "fp32", "bf16", "fp16"]  # auto: bf16 autocast on CUDA
+    noise_std: NonNegativeFloat  # test top-1 again with N(0, std^2) after normalisation
+    seed: NonNegativeInt  # noise and the choice of probe images
+    probe_images: NonNegativeInt  # test images in the probe grid (0: no grid)
+    probes: dict[str, ProbeParams]
+
+
+@dataclass(frozen=True)
+class ZeroshotConfig:
+    """One zero-shot stage: dataset, prompt set name, its templates, common settings."""
+
+    dataset: str
+    prompt_set: str
+    templates: list[str]
+    settings: ZeroshotCommonParams
+
+    @property
+    def key(self) -> str:
+        return f"{self.dataset}-{self.prompt_set}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "prompt_set": self.prompt_set,
+            "templates": self.templates,
+            **to_dict(self.settings),
+        }
+
+
+def load_zeroshot_config(
+    dataset: str, prompt_set: str, path: Path | str = DEFAULT_PARAMS_FILE
+) -> ZeroshotConfig:
+    """Validate ``zeroshot.common`` and ``zeroshot.prompts.<prompt_set>`` (and nothing else)."""
+    from transferlab.clip.text import check_templates
+    from transferlab.data.classes import DATASET_NAMES
+
+    if dataset not in DATASET_NAMES:
+        raise ParamsError(
+            f"params: zeroshot dataset {dataset!r} is unknown; allowed: {', '.join(DATASET_NAMES)}"
+        )
+    data = read_yaml(path)
+    common = parse_dataclass(
+        ZeroshotCommonParams, lookup(data, "zeroshot.common"), "zeroshot.common"
+    )
+    key, entry = named_entry(data, "zeroshot.prompts", prompt_set, "prompt set")
+    templates = parse(list[str], entry, key)
+    check_templates(templates, key)
+    for name, probe in common.probes.items():
+        check_templates([probe.template], f"zeroshot.common.probes.{name}.template")
+        if len(probe.labels) < 2:
+            raise ParamsError(
+                f"params: zeroshot.common.probes.{name}.labels = {probe.labels!r} is invalid; "
+                "allowed: two or more labels"
+            )
+    return ZeroshotConfig(dataset, prompt_set, templates, common)

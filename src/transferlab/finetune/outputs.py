@@ -10,6 +10,7 @@ import torch
 from transferlab.atomic_io import write_json, write_with
 from transferlab.finetune.train import FinetuneResult
 from transferlab.params import FinetuneConfig
+from transferlab.provenance import provenance_label
 
 
 def model_path(variant: str) -> Path:
@@ -27,18 +28,6 @@ def metrics_path(variant: str) -> Path:
 
 def curve_path(variant: str) -> Path:
     return Path("plots/finetune") / f"{variant}.csv"
-
-
-def provenance_label(data_source: str, weights_source: str) -> str:
-    """A line that marks runs which are not results of the study."""
-    parts = []
-    if data_source == "synthetic":
-        parts.append("SYNTHETIC DATA")
-    if weights_source == "random":
-        parts.append("RANDOM WEIGHTS")
-    if not parts:
-        return "real data, pretrained weights"
-    return " + ".join(parts) + ": tests the pipeline, not a result of the study"
 
 
 def finetune_metrics(

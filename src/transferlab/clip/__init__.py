@@ -1,0 +1,1 @@
+"""CLIP on the device: preprocessing, text classifiers, zero-shot evaluation."""
