@@ -46,8 +46,11 @@ def naive_finetune(config, resnet_file, data, train_idx, val_idx, device, worker
     """The study's loop: PIL transforms in a DataLoader, full forward every batch and epoch."""
     s = config.settings
     resample = transforms.InterpolationMode.BILINEAR
-    base = [transforms.Resize(s.image_size, interpolation=resample), transforms.ToTensor(),
-            transforms.Normalize(s.mean, s.std)]  # fmt: skip
+    base = [
+        transforms.Resize(s.image_size, interpolation=resample),
+        transforms.ToTensor(),
+        transforms.Normalize(s.mean, s.std),
+    ]
     train_tf = transforms.Compose(
         ([transforms.RandomHorizontalFlip(config.variant.hflip)] if config.variant.hflip else [])
         + base
@@ -56,8 +59,13 @@ def naive_finetune(config, resnet_file, data, train_idx, val_idx, device, worker
     x, y = data.train_images, data.train_labels
 
     def loader(images, labels, tf, shuffle):
-        return DataLoader(ArrayImages(images, labels, tf), batch_size=s.batch_size, shuffle=shuffle,
-                          num_workers=workers, pin_memory=device.type == "cuda")  # fmt: skip
+        return DataLoader(
+            ArrayImages(images, labels, tf),
+            batch_size=s.batch_size,
+            shuffle=shuffle,
+            num_workers=workers,
+            pin_memory=device.type == "cuda",
+        )
 
     train_loader = loader(x[train_idx], y[train_idx], train_tf, True)
     val_loader = loader(x[val_idx], y[val_idx], eval_tf, False)
@@ -120,9 +128,11 @@ def main() -> None:
     data = make_synthetic(CIFAR100_CLASSES, n_train, n_test, seed=0)
     train_idx, val_idx = train_val_split(n_train, n_val, config.settings.seed)
     device = torch.device(args.device)
-    print(f"fine-tune benchmark: variant {args.variant}, {len(train_idx)} train / {n_val} val / "
-          f"{n_test} test synthetic images at {size} px, {args.epochs} epochs, {device}, "
-          f"random ResNet-18 weights")  # fmt: skip
+    print(
+        f"fine-tune benchmark: variant {args.variant}, {len(train_idx)} train / {n_val} val / "
+        f"{n_test} test synthetic images at {size} px, {args.epochs} epochs, {device}, "
+        f"random ResNet-18 weights"
+    )
 
     start = time.perf_counter()
     model, _ = build_classifier(resnet_file, 100, config.settings.fc_init_std, config.settings.seed)
@@ -130,8 +140,15 @@ def main() -> None:
     labels = torch.from_numpy(data.train_labels).to(device)
     tr, va = torch.from_numpy(train_idx).to(device), torch.from_numpy(val_idx).to(device)
     test = images_to_device(data.test_images, device), torch.from_numpy(data.test_labels).to(device)
-    fast = finetune(config, model, (images[tr], labels[tr]), (images[va], labels[va]), test, device,
-                    progress=False)  # fmt: skip
+    fast = finetune(
+        config,
+        model,
+        (images[tr], labels[tr]),
+        (images[va], labels[va]),
+        test,
+        device,
+        progress=False,
+    )
     if device.type == "cuda":
         torch.cuda.synchronize()
     fast_s = time.perf_counter() - start
@@ -142,11 +159,15 @@ def main() -> None:
 
     images_trained = len(train_idx) * args.epochs
     print(f"{'path':<8} {'seconds':>9} {'train img/s':>12} {'best val':>9} {'test top-1':>11}")
-    print(f"{'naive':<8} {naive_s:>9.1f} {images_trained / naive_s:>12.0f} "
-          f"{naive['best_val_top1']:>9.4f} {naive['test_top1']:>11.4f}")  # fmt: skip
-    print(f"{'fast':<8} {fast_s:>9.1f} {images_trained / fast_s:>12.0f} "
-          f"{fast.best_val_top1:>9.4f} {fast.test['top1']:>11.4f}   "
-          f"({fast.feature_mode})")  # fmt: skip
+    print(
+        f"{'naive':<8} {naive_s:>9.1f} {images_trained / naive_s:>12.0f} "
+        f"{naive['best_val_top1']:>9.4f} {naive['test_top1']:>11.4f}"
+    )
+    print(
+        f"{'fast':<8} {fast_s:>9.1f} {images_trained / fast_s:>12.0f} "
+        f"{fast.best_val_top1:>9.4f} {fast.test['top1']:>11.4f}   "
+        f"({fast.feature_mode})"
+    )
     print(f"speed-up (naive / fast wall time): {naive_s / fast_s:.1f}x")
 
 

@@ -41,8 +41,12 @@ def naive_predict(model, processor, classifier, data, device, batch_size, worker
             labels
         )
 
-    loader = DataLoader(ArrayImages(data.test_images, data.test_labels), batch_size=batch_size,
-                        num_workers=workers, collate_fn=collate)  # fmt: skip
+    loader = DataLoader(
+        ArrayImages(data.test_images, data.test_labels),
+        batch_size=batch_size,
+        num_workers=workers,
+        collate_fn=collate,
+    )
     preds = []
     with torch.no_grad():
         for pixels, _ in loader:
@@ -101,9 +105,15 @@ def main() -> None:
     def fast_predict(count: int):
         images = images_to_device(data.test_images[:count], device)
         return predict_split(
-            model, images, labels[:count], classifier, preprocess,
-            batch_size=args.batch_size, precision=precision, progress=False,
-        )  # fmt: skip
+            model,
+            images,
+            labels[:count],
+            classifier,
+            preprocess,
+            batch_size=args.batch_size,
+            precision=precision,
+            progress=False,
+        )
 
     fast_predict(args.batch_size)  # warm-up: kernels and allocator, untimed
     start = time.perf_counter()
@@ -113,9 +123,15 @@ def main() -> None:
 
     start = time.perf_counter()
     naive = naive_predict(
-        model, processor.image_processor, classifier, data, device, args.batch_size,
-        args.workers, precision,
-    )  # fmt: skip
+        model,
+        processor.image_processor,
+        classifier,
+        data,
+        device,
+        args.batch_size,
+        args.workers,
+        precision,
+    )
     naive_s = time.perf_counter() - start
     forward_s = forward_only_seconds(
         model, images, preprocess, classifier, device, args.batch_size, precision

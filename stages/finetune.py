@@ -18,12 +18,13 @@ from transferlab.data.prepared import load_prepared, prepared_path
 from transferlab.data.split import train_val_split
 from transferlab.device import device_name, resolve_device
 from transferlab.finetune.model import build_classifier, trainable_parameter_names
-from transferlab.finetune.outputs import finetune_metrics, resume_path, write_outputs
+from transferlab.finetune.outputs import finetune_metrics, write_outputs
 from transferlab.finetune.train import finetune
 from transferlab.params import load_finetune_config
 from transferlab.pretrained.resnet import RESNET_FILE
 from transferlab.resume import ResumeStore, file_identity
 from transferlab.stage import run_stage
+from transferlab.stage_paths import StagePaths
 
 
 def main(argv: list[str]) -> None:
@@ -51,7 +52,7 @@ def main(argv: list[str]) -> None:
         torch.from_numpy(data.test_labels).to(device),
     )
     store = ResumeStore(
-        resume_path(config.name),
+        StagePaths("finetune", config.name).resume,
         {
             "config": config.as_dict(),
             "data": file_identity(data_file),

@@ -17,7 +17,7 @@ from transferlab.clip.preprocess import ClipPreprocess
 from transferlab.clip.probes import write_probe_grid
 from transferlab.clip.text import readable_class_names, text_classifier
 from transferlab.clip.zeroshot import predict_split
-from transferlab.clip.zeroshot_outputs import plots_dir, write_outputs, zeroshot_metrics
+from transferlab.clip.zeroshot_outputs import write_outputs, zeroshot_metrics
 from transferlab.data.device_batches import images_to_device
 from transferlab.data.prepared import load_prepared, prepared_path
 from transferlab.device import device_name, resolve_device
@@ -26,6 +26,7 @@ from transferlab.params import load_zeroshot_config
 from transferlab.pretrained.clip import load_clip
 from transferlab.provenance import provenance_label
 from transferlab.stage import run_stage
+from transferlab.stage_paths import StagePaths
 
 
 def main(argv: list[str]) -> None:
@@ -82,7 +83,7 @@ def main(argv: list[str]) -> None:
         label = provenance_label(data.source, clip.meta["source"])
         write_probe_grid(
             model, clip.tokenizer, data, test_images, preprocess, s.probes, s.probe_images, s.seed,
-            precision, plots_dir(config.key) / "probes.png",
+            precision, StagePaths("zeroshot", config.key).figures / "probes.png",
             title=f"CLIP probes, {config.dataset} test ({label})",
         )  # fmt: skip
     write_outputs(config, metrics, splits["train"], splits["test"], names)

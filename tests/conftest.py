@@ -32,6 +32,19 @@ def run_stage(workdir: Path, script: str, *args: str, params: dict | None = None
     )
 
 
+def stage_outcome(workdir: Path, family: str, key: str) -> tuple[dict, dict, str]:
+    """(metrics without timings, saved weights, per-epoch CSV) of a training stage's run."""
+    import json
+
+    import torch
+
+    metrics = json.loads((workdir / f"metrics/{family}/{key}.json").read_text())
+    for volatile in ("seconds", "train_seconds", "train_images_per_second", "resumed_from_epoch"):
+        metrics.pop(volatile)
+    weights = torch.load(workdir / f"models/{family}/{key}.pt", weights_only=True)["state_dict"]
+    return metrics, weights, (workdir / f"plots/{family}/{key}.csv").read_text()
+
+
 @pytest.fixture
 def demo_params() -> dict:
     return repo_params()

@@ -28,11 +28,8 @@ TEMPLATE = "This is a photo of a {}"
 
 @pytest.mark.parametrize("size", [224, 64])
 def test_preprocessing_matches_clip_image_processor(size):
-    """Tolerance: mean |diff| < 0.006 and >= 99% of values within one grey level (1/255/std).
-
-    The processor resizes uint8 images in two PIL passes, clipping overshoot in between; the
-    device path resizes once in float. They differ only where bicubic overshoot was clipped.
-    """
+    """Tolerance: every value within two grey levels (2/255/std), and under 1% of values off
+    by more than one; PIL's fixed-point filter weights round a few values the other way."""
     processor = CLIPImageProcessor(
         size={"shortest_edge": size}, crop_size={"height": size, "width": size}
     )
@@ -45,9 +42,8 @@ def test_preprocessing_matches_clip_image_processor(size):
     assert ours.shape == ref.shape == (32, 3, size, size)
     diff = (ours - ref).abs()
     grey_level = 1 / 255 / min(preprocess.std)
-    assert diff.mean() < 0.006
-    assert (diff <= grey_level * 1.01).float().mean() >= 0.99
-    assert diff.max() < 0.4
+    assert diff.max() <= 2 * grey_level * 1.001
+    assert (diff > grey_level * 1.001).float().mean() < 0.01
 
 
 def test_preprocessing_crops_non_square_images_like_the_processor():
@@ -60,7 +56,9 @@ def test_preprocessing_crops_non_square_images_like_the_processor():
     ]
     ours = ClipPreprocess.from_processor(processor)(torch.from_numpy(images).permute(0, 3, 1, 2))
     assert ours.shape == ref.shape
-    assert (ours - ref).abs().mean() < 0.01
+    assert (ours - ref).abs().max() <= 1 / 255 / min(
+        ClipPreprocess.from_processor(processor).std
+    ) * 1.001
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +78,7 @@ def trained_tiny_clip():
     with torch.no_grad():
         classifier = text_classifier(model, processor.tokenizer, names, [TEMPLATE], CPU)
     opt = torch.optim.Adam(model.vision_model.parameters(), lr=3e-3)
-    for _ in range(60):
+    for _ in range(200):
         idx = torch.randint(0, len(labels), (64,))
         loss = F.cross_entropy(image_logits(model, pixels[idx], classifier), labels[idx])
         opt.zero_grad()
@@ -116,7 +114,7 @@ def stage_dir(tmp_path, demo_params, trained_tiny_clip):
     save_clip(
         tmp_path / "models/pretrained/clip", model, processor, {"source": "random", "size": "tiny"}
     )
-    data = make_synthetic(CIFAR10_CLASSES, 300, 200, seed=2)
+    data = make_synthetic(CIFAR10_CLASSES, 300, 1000, seed=2)
     save_prepared(tmp_path / "data/prepared/cifar10.npz", data)
     demo_params["zeroshot"]["common"].update(device="cpu", batch_size=64, probe_images=4)
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(demo_params))

@@ -9,7 +9,7 @@ import signal
 import pytest
 import torch
 import yaml
-from conftest import run_stage
+from conftest import run_stage, stage_outcome
 
 from transferlab.data.classes import CIFAR10_CLASSES
 from transferlab.data.device_batches import images_to_device
@@ -147,14 +147,6 @@ def stage_dir(tmp_path, demo_params, resnet_file):
     return tmp_path
 
 
-def _result(workdir, variant="fc_hflip"):
-    metrics = json.loads((workdir / f"metrics/finetune/{variant}.json").read_text())
-    for volatile in ("seconds", "train_seconds", "train_images_per_second", "resumed_from_epoch"):
-        metrics.pop(volatile)
-    weights = torch.load(workdir / f"models/finetune/{variant}.pt", weights_only=True)["state_dict"]
-    return metrics, weights, (workdir / f"plots/finetune/{variant}.csv").read_text()
-
-
 def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path_factory, stage_dir):
     # The uninterrupted reference, in its own folder with the same inputs.
     reference = tmp_path_factory.mktemp("reference")
@@ -180,8 +172,8 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path_factory, stage_
     )
     assert not (stage_dir / "models/finetune/resume/fc_hflip.pt").exists()
 
-    metrics, weights, curve = _result(stage_dir)
-    ref_metrics, ref_weights, ref_curve = _result(reference)
+    metrics, weights, curve = stage_outcome(stage_dir, "finetune", "fc_hflip")
+    ref_metrics, ref_weights, ref_curve = stage_outcome(reference, "finetune", "fc_hflip")
     assert metrics == ref_metrics
     assert curve == ref_curve
     for key, value in weights.items():

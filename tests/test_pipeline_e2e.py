@@ -33,6 +33,12 @@ STALE_AFTER_EDIT = {
         f"zeroshot@{d}-{p}" for d in ("cifar10", "cifar100") for p in ("single", "ensemble")
     },
     "zeroshot.prompts.single": {"zeroshot@cifar10-single", "zeroshot@cifar100-single"},
+    "prompt.methods.padding.size": {"prompt@cifar10-padding", "prompt@cifar100-padding"},
+    "prompt.common.epochs": {
+        f"prompt@{d}-{m}"
+        for d in ("cifar10", "cifar100")
+        for m in ("padding", "fixed_patch", "random_patch", "deep")
+    },
     "finetune.common.epochs": {
         f"finetune@{v}" for v in ("fc", "fc_hflip", "last_conv", "first_conv")
     },

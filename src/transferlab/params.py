@@ -213,6 +213,16 @@ def named_entry(data: Mapping[str, Any], parent: str, name: str, what: str) -> t
     return f"{parent}.{name}", entries[name]
 
 
+def check_dataset(dataset: str, family: str) -> None:
+    """A stage's dataset argument must name a prepared dataset."""
+    from transferlab.data.classes import DATASET_NAMES
+
+    if dataset not in DATASET_NAMES:
+        raise ParamsError(
+            f"params: {family} dataset {dataset!r} is unknown; allowed: {', '.join(DATASET_NAMES)}"
+        )
+
+
 def load_section(cls: type[T], dotted: str, path: Path | str = DEFAULT_PARAMS_FILE) -> T:
     """Read and validate the section at ``dotted`` of the params file as ``cls``."""
     return parse_dataclass(cls, lookup(read_yaml(path), dotted), dotted)
@@ -406,12 +416,8 @@ def load_zeroshot_config(
 ) -> ZeroshotConfig:
     """Validate ``zeroshot.common`` and ``zeroshot.prompts.<prompt_set>`` (and nothing else)."""
     from transferlab.clip.text import check_templates
-    from transferlab.data.classes import DATASET_NAMES
 
-    if dataset not in DATASET_NAMES:
-        raise ParamsError(
-            f"params: zeroshot dataset {dataset!r} is unknown; allowed: {', '.join(DATASET_NAMES)}"
-        )
+    check_dataset(dataset, "zeroshot")
     data = read_yaml(path)
     common = parse_dataclass(
         ZeroshotCommonParams, lookup(data, "zeroshot.common"), "zeroshot.common"
@@ -427,3 +433,82 @@ def load_zeroshot_config(
                 "allowed: two or more labels"
             )
     return ZeroshotConfig(dataset, prompt_set, templates, common)
+
+
+@dataclass(frozen=True)
+class PromptCommonParams:
+    """``prompt.common``: the study's visual-prompt training set-up, shared by all methods."""
+
+    device: Device
+    epochs: PositiveInt
+    batch_size: PositiveInt
+    lr: PositiveFloat  # SGD
+    momentum: Annotated[float, Range(ge=0, lt=1)]
+    weight_decay: NonNegativeFloat
+    warmup_steps: NonNegativeInt  # linear warm-up, then cosine decay per step
+    val_size: PositiveFloat  # fraction in (0, 1) or a count, carved from train with `seed`
+    seed: NonNegativeInt
+    template: str
+    eval_batch_size: PositiveInt
+    precision: Literal["auto", "fp32", "bf16", "fp16"]
+    noise_std: NonNegativeFloat  # test top-1 again with N(0, std^2) after normalisation
+    cross_dataset: bool  # also evaluate on the 110 classes of CIFAR-10 + CIFAR-100
+
+
+@dataclass(frozen=True)
+class PromptMethodParams:
+    """``prompt.methods.<name>``: which prompt, its shape, and optional overrides."""
+
+    type: Literal["padding", "fixed_patch", "random_patch", "deep"]
+    size: PositiveInt | None = None  # padding width or patch side, in pixels
+    tokens: int | None = None  # deep: number of prompt tokens
+    layer: NonNegativeInt | None = None  # deep: insert before this encoder layer
+    lr: PositiveFloat | None = None
+    epochs: PositiveInt | None = None
+    batch_size: PositiveInt | None = None
+
+
+PROMPT_OVERRIDABLE = ("lr", "epochs", "batch_size")
+
+
+@dataclass(frozen=True)
+class PromptConfig:
+    """One prompt stage: dataset, method name and entry, common settings with overrides."""
+
+    dataset: str
+    name: str
+    method: PromptMethodParams
+    settings: PromptCommonParams
+
+    @property
+    def key(self) -> str:
+        return f"{self.dataset}-{self.name}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"dataset": self.dataset, "method_name": self.name, **to_dict(self.settings),
+                "method": to_dict(self.method)}  # fmt: skip
+
+
+def load_prompt_config(
+    dataset: str, method: str, path: Path | str = DEFAULT_PARAMS_FILE
+) -> PromptConfig:
+    """Validate ``prompt.common`` and ``prompt.methods.<method>`` (and nothing else)."""
+    from transferlab.clip.text import check_templates
+
+    check_dataset(dataset, "prompt")
+    data = read_yaml(path)
+    common = parse_dataclass(PromptCommonParams, lookup(data, "prompt.common"), "prompt.common")
+    check_templates([common.template], "prompt.common.template")
+    key, entry = named_entry(data, "prompt.methods", method, "prompt method")
+    spec = parse_dataclass(PromptMethodParams, entry, key)
+    needed = {"padding": ("size",), "fixed_patch": ("size",), "random_patch": ("size",),
+              "deep": ("tokens", "layer")}[spec.type]  # fmt: skip
+    for field_name in needed:
+        if getattr(spec, field_name) is None:
+            raise ParamsError(
+                f"params: missing key {key}.{field_name} (needed by type {spec.type!r})"
+            )
+    if spec.type == "deep" and spec.tokens < 1:
+        raise ParamsError(f"params: {key}.tokens = {spec.tokens} is invalid; allowed: >= 1")
+    overrides = {k: getattr(spec, k) for k in PROMPT_OVERRIDABLE if getattr(spec, k) is not None}
+    return PromptConfig(dataset, method, spec, dataclasses.replace(common, **overrides))

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from transferlab.atomic_io import write_json, write_with
 from transferlab.clip.zeroshot import SplitPredictions
 from transferlab.params import ZeroshotConfig
 from transferlab.provenance import provenance_label
-
-
-def metrics_path(key: str) -> Path:
-    return Path("metrics/zeroshot") / f"{key}.json"
-
-
-def plots_dir(key: str) -> Path:
-    return Path("plots/zeroshot") / key
+from transferlab.stage_paths import StagePaths
 
 
 def split_summary(pred: SplitPredictions) -> dict:
@@ -82,9 +73,10 @@ def write_outputs(
         "actual": [class_names[i] for i in test.labels],
         "predicted": [class_names[i] for i in test.predicted],
     })  # fmt: skip
-    out = plots_dir(config.key)
+    paths = StagePaths("zeroshot", config.key)
+    out = paths.figures
     write_with(
         out / "per_class.csv", lambda tmp: per_class.to_csv(tmp, index=False, float_format="%.6g")
     )
     write_with(out / "confusion.csv", lambda tmp: confusion.to_csv(tmp, index=False))
-    write_json(metrics_path(config.key), metrics)
+    write_json(paths.metrics, metrics)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import torch
 
@@ -11,23 +9,7 @@ from transferlab.atomic_io import write_json, write_with
 from transferlab.finetune.train import FinetuneResult
 from transferlab.params import FinetuneConfig
 from transferlab.provenance import provenance_label
-
-
-def model_path(variant: str) -> Path:
-    return Path("models/finetune") / f"{variant}.pt"
-
-
-def resume_path(variant: str) -> Path:
-    # Not a DVC output (DVC would delete it before a rerun): see transferlab.resume.
-    return Path("models/finetune/resume") / f"{variant}.pt"
-
-
-def metrics_path(variant: str) -> Path:
-    return Path("metrics/finetune") / f"{variant}.json"
-
-
-def curve_path(variant: str) -> Path:
-    return Path("plots/finetune") / f"{variant}.csv"
+from transferlab.stage_paths import StagePaths
 
 
 def finetune_metrics(
@@ -77,9 +59,8 @@ def write_outputs(
         "state_dict": {k: v.detach().cpu() for k, v in result.model.state_dict().items()},
         "meta": {k: metrics[k] for k in ("label", "variant", "best_epoch", "best_val_top1")},
     }
-    write_with(model_path(config.name), lambda tmp: torch.save(payload, tmp))
+    paths = StagePaths("finetune", config.name)
+    write_with(paths.model, lambda tmp: torch.save(payload, tmp))
     curve = pd.DataFrame(result.history)
-    write_with(
-        curve_path(config.name), lambda tmp: curve.to_csv(tmp, index=False, float_format="%.6g")
-    )
-    write_json(metrics_path(config.name), metrics)
+    write_with(paths.curve, lambda tmp: curve.to_csv(tmp, index=False, float_format="%.6g"))
+    write_json(paths.metrics, metrics)

@@ -28,8 +28,12 @@ FULL_TEXT = {"hidden_size": 512, "intermediate_size": 2048, "num_hidden_layers":
              "vocab_size": 49408}  # fmt: skip
 FULL_PROJECTION = 512
 # Small enough to train in seconds on a CPU, with the same structure.
+# A 5x larger init for the tiny vision tower: with the default one, every image gets nearly
+# the same embedding (mean pairwise cosine 0.97), so nothing downstream could depend on the
+# image; at 5x it is 0.39 and zero-shot answers vary with the image, as a trained CLIP's do.
 TINY_VISION = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
-               "num_attention_heads": 2, "image_size": 64, "patch_size": 16}  # fmt: skip
+               "num_attention_heads": 2, "image_size": 64, "patch_size": 16,
+               "initializer_factor": 5.0}  # fmt: skip
 TINY_TEXT = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
              "num_attention_heads": 2, "max_position_embeddings": 77}  # fmt: skip
 TINY_PROJECTION = 32
