@@ -45,6 +45,39 @@ def stage_outcome(workdir: Path, family: str, key: str) -> tuple[dict, dict, str
     return metrics, weights, (workdir / f"plots/{family}/{key}.csv").read_text()
 
 
+def dvc(dest: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run the dvc CLI of this interpreter's environment in ``dest``."""
+    import os
+
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(["dvc", *args], cwd=dest, env=env, capture_output=True, text=True)
+
+
+def _repo_results() -> dict[str, float]:
+    paths = [
+        REPO / "dvc.lock",
+        REPO / "REPORT.md",
+        *(REPO / "metrics").rglob("*"),
+        *(REPO / "plots").rglob("*"),
+    ]
+    return {str(p): p.stat().st_mtime for p in paths if p.exists()}
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """The offline demo, run once per session with the real dvc CLI in a scratch repository."""
+    dest = tmp_path_factory.mktemp("demo") / "scratch"
+    before = _repo_results()
+    result = subprocess.run(
+        [sys.executable, "-m", "transferlab.demo", "--repo", str(REPO), "--dest", str(dest)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert _repo_results() == before, "the demo wrote the repository's own results"
+    return dest
+
+
 @pytest.fixture
 def demo_params() -> dict:
     return repo_params()

@@ -8,14 +8,11 @@ Later issues extend STALE_AFTER_EDIT as they add stages.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
+import re
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import dvc as _dvc
 
 pytestmark = pytest.mark.slow
 
@@ -34,6 +31,7 @@ STALE_AFTER_EDIT = {
     },
     "zeroshot.prompts.single": {"zeroshot@cifar10-single", "zeroshot@cifar100-single"},
     "prompt.methods.padding.size": {"prompt@cifar10-padding", "prompt@cifar100-padding"},
+    "finetune.variants.last_conv.hflip": {"finetune@last_conv"},
     "prompt.common.epochs": {
         f"prompt@{d}-{m}"
         for d in ("cifar10", "cifar100")
@@ -43,30 +41,6 @@ STALE_AFTER_EDIT = {
         f"finetune@{v}" for v in ("fc", "fc_hflip", "last_conv", "first_conv")
     },
 }
-
-
-def _dvc(dest: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run(["dvc", *args], cwd=dest, env=env, capture_output=True, text=True)
-
-
-def _repo_results() -> dict[str, float]:
-    paths = [REPO / "dvc.lock", *(REPO / "metrics").rglob("*"), *(REPO / "plots").rglob("*")]
-    return {str(p): p.stat().st_mtime for p in paths if p.exists()}
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    dest = tmp_path_factory.mktemp("demo") / "scratch"
-    before = _repo_results()
-    result = subprocess.run(
-        [sys.executable, "-m", "transferlab.demo", "--repo", str(REPO), "--dest", str(dest)],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert _repo_results() == before, "the demo wrote the repository's own results"
-    return dest
 
 
 def test_demo_ran_every_stage(demo):
@@ -134,3 +108,35 @@ def test_finetune_outputs_are_labelled_synthetic(demo):
         assert curve[0] == "epoch,train_loss,train_top1,val_loss,val_top1"
         assert len(curve) == 1 + metrics["epochs"]
         assert not (demo / f"models/finetune/resume/{variant}.pt").exists()
+
+
+def test_report_marks_synthetic_runs_and_covers_every_section(demo):
+    report = (demo / "REPORT.md").read_text()
+    first = report.splitlines()[0]
+    assert first.startswith("Data: synthetic; weights: random; device: ")
+    assert "SYNTHETIC DATA / RANDOM WEIGHTS" in report
+    for heading in ("1.1.a", "1.1.b", "1.1.c", "1.2.a", "1.2.b", "1.2.c", "2.1", "2.2",
+                    "Robustness", "Cross-dataset"):  # fmt: skip
+        assert f" {heading}" in report, heading
+    assert "_Missing" not in report
+    for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report):
+        assert (demo / image).exists(), image
+
+
+def test_metrics_diff_reports_only_the_changed_variant(demo):
+    # Runs last in this module: it reproduces the demo with a new learning rate for fc.
+    assert _dvc(demo, "status", "--json").stdout.strip() == "{}"
+    path = demo / "params.yaml"
+    params = yaml.safe_load(path.read_text())
+    params["finetune"]["variants"]["fc"]["lr"] = 0.01
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    assert set(json.loads(_dvc(demo, "status", "--json").stdout)) == {"finetune@fc"}
+    repro = _dvc(demo, "repro")
+    assert repro.returncode == 0, repro.stderr[-3000:]
+    assert "Running stage 'finetune@fc'" in repro.stdout
+    assert "Running stage 'finetune@fc_hflip'" not in repro.stdout
+    diff = json.loads(_dvc(demo, "metrics", "diff", "--json").stdout)
+    assert set(diff) == {"metrics/finetune/fc.json"}
+    changed = diff["metrics/finetune/fc.json"]
+    assert changed["params.lr"]["new"] == 0.01
+    assert any(k in changed for k in ("test_top1", "best_val_top1", "test_loss"))

@@ -1,0 +1,1 @@
+"""The generated REPORT.md: every stage's metrics beside the study's reference figures."""
