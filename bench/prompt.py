@@ -25,8 +25,7 @@ from transferlab.clip.preprocess import ClipPreprocess
 from transferlab.clip.text import readable_class_names, text_classifier
 from transferlab.data.classes import CIFAR100_CLASSES
 from transferlab.data.synthetic import make_synthetic
-from transferlab.device import autocast, synchronize
-from transferlab.finetune.train import resolve_precision
+from transferlab.device import autocast, resolve_precision, synchronize
 from transferlab.params import PromptCommonParams, PromptConfig, PromptMethodParams
 from transferlab.pretrained.clip import random_clip
 from transferlab.prompt.model import PromptedClip, build_prompt

@@ -27,8 +27,7 @@ from transferlab.clip.zeroshot import image_logits, predict_split
 from transferlab.data.classes import CIFAR100_CLASSES
 from transferlab.data.device_batches import IndexBatches, images_to_device
 from transferlab.data.synthetic import make_synthetic
-from transferlab.device import autocast, synchronize
-from transferlab.finetune.train import resolve_precision
+from transferlab.device import autocast, resolve_precision, synchronize
 from transferlab.pretrained.clip import random_clip
 
 

@@ -19,16 +19,14 @@ from transferlab.clip.zeroshot import image_logits
 from transferlab.data.device_batches import images_to_device
 from transferlab.data.prepared import load_prepared, prepared_path
 from transferlab.data.split import train_val_split
-from transferlab.device import autocast, device_name, resolve_device
-from transferlab.finetune.train import resolve_precision
+from transferlab.device import autocast, device_name, resolve_device, resolve_precision
 from transferlab.metrics import evaluate
 from transferlab.params import load_prompt_config
 from transferlab.pretrained.clip import CLIP_DIR, META_FILE, load_clip
 from transferlab.prompt.evaluate import CROSS_ORDER, cross_dataset_metrics, test_metrics
 from transferlab.prompt.model import PromptedClip, build_prompt
-from transferlab.prompt.outputs import write_figures, write_outputs
+from transferlab.prompt.outputs import prompt_metrics, write_figures, write_outputs
 from transferlab.prompt.train import train_prompt
-from transferlab.provenance import provenance_label
 from transferlab.resume import ResumeStore, file_identity
 from transferlab.stage import run_stage
 from transferlab.stage_paths import StagePaths
@@ -66,9 +64,11 @@ def main(argv: list[str]) -> None:
     tr, va = torch.from_numpy(train_idx).to(device), torch.from_numpy(val_idx).to(device)
     test = images_to_device(data.test_images, device), torch.from_numpy(data.test_labels).to(device)
 
+    val_images = images[va]
+
     def zero_shot(pos: torch.Tensor) -> torch.Tensor:
         with autocast(device, precision):
-            return image_logits(model_clip, preprocess(images[va][pos]), classifier).float()
+            return image_logits(model_clip, preprocess(val_images[pos]), classifier).float()
 
     zero_shot_val = evaluate(zero_shot, labels[va], s.eval_batch_size)["top1"]
     inputs = {
@@ -82,7 +82,7 @@ def main(argv: list[str]) -> None:
         model,
         preprocess,
         (images[tr], labels[tr]),
-        (images[va], labels[va]),
+        (val_images, labels[va]),
         device,
         precision,
         store,
@@ -97,29 +97,19 @@ def main(argv: list[str]) -> None:
             model, clip.tokenizer, preprocess, datasets, s.template, precision, s.eval_batch_size
         )
 
-    label = provenance_label(data.source, clip.meta["source"])
-    metrics = {
-        "label": label,
-        "synthetic_data": data.source == "synthetic",
-        "random_weights": clip.meta["source"] == "random",
-        "dataset": config.dataset,
-        "method": config.name,
-        "type": config.method.type,
-        "zero_shot_val_top1": zero_shot_val,
-        "best_val_top1": result.best_val_top1,
-        "best_epoch": result.best_epoch,
-        **tested,
-        "noise_std": s.noise_std,
-        "cross_dataset": cross,
-        "epochs": s.epochs,
-        "seconds": time.perf_counter() - start,
-        "train_seconds": result.train_seconds,
-        "train_images_per_second": result.train_images / max(result.train_seconds, 1e-9),
-        "resumed_from_epoch": result.resumed_from_epoch,
-        "device": device_name(device),
-        "precision": precision,
-        "params": config.as_dict(),
-    }
+    metrics = prompt_metrics(
+        config,
+        result,
+        tested,
+        cross,
+        zero_shot_val=zero_shot_val,
+        data_source=data.source,
+        weights_source=clip.meta["source"],
+        device=device_name(device),
+        precision=precision,
+        seconds=time.perf_counter() - start,
+    )
+    label = metrics["label"]
     write_figures(model.prompt, test[0][0], preprocess, config.key, label)
     write_outputs(config, result, metrics)
     store.clear()

@@ -20,8 +20,7 @@ from transferlab.clip.zeroshot import predict_split
 from transferlab.clip.zeroshot_outputs import write_outputs, zeroshot_metrics
 from transferlab.data.device_batches import images_to_device
 from transferlab.data.prepared import load_prepared, prepared_path
-from transferlab.device import device_name, resolve_device
-from transferlab.finetune.train import resolve_precision
+from transferlab.device import device_name, resolve_device, resolve_precision
 from transferlab.params import load_zeroshot_config
 from transferlab.pretrained.clip import load_clip
 from transferlab.provenance import provenance_label

@@ -33,6 +33,13 @@ def device_name(device: torch.device) -> str:
     return f"cpu ({torch.get_num_threads()} threads)"
 
 
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """``auto`` means bf16 autocast on CUDA and fp32 elsewhere."""
+    if precision == "auto":
+        return "bf16" if device.type == "cuda" else "fp32"
+    return precision
+
+
 def autocast(device: torch.device, precision: str) -> AbstractContextManager:
     """Autocast context for ``precision`` (``fp32`` = none, ``bf16``, ``fp16``) on ``device``."""
     if precision == "fp32":

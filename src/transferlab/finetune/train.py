@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from transferlab.data.device_batches import IndexBatches
 from transferlab.data.device_transforms import add_gaussian_noise, preprocess
-from transferlab.device import autocast
+from transferlab.device import autocast, resolve_precision
 from transferlab.finetune.model import (
     freeze_all_but,
     set_train_mode,
@@ -31,13 +31,6 @@ from transferlab.params import FinetuneConfig
 from transferlab.resume import ResumeStore
 
 GB = 1e9
-
-
-def resolve_precision(precision: str, device: torch.device) -> str:
-    """``auto`` means bf16 autocast on CUDA and fp32 elsewhere."""
-    if precision == "auto":
-        return "bf16" if device.type == "cuda" else "fp32"
-    return precision
 
 
 class SuffixInputs:

@@ -6,6 +6,7 @@ import torch
 
 from transferlab.clip.preprocess import ClipPreprocess
 from transferlab.clip.text import readable_class_names, text_classifier
+from transferlab.data.device_batches import images_to_device
 from transferlab.data.prepared import PreparedData
 from transferlab.metrics import evaluate
 from transferlab.prompt.model import PromptedClip
@@ -55,7 +56,7 @@ def cross_dataset_metrics(
     try:
         for name in CROSS_ORDER:
             data = datasets[name]
-            images = torch.from_numpy(data.test_images).to(device).permute(0, 3, 1, 2).contiguous()
+            images = images_to_device(data.test_images, device)
             labels = torch.from_numpy(data.test_labels).to(device) + offset
             top1 = evaluate(logits_fn(model, images, preprocess, precision), labels, batch_size)[
                 "top1"

@@ -13,6 +13,7 @@ from transferlab.figures import STYLE, save_figure
 from transferlab.params import PromptConfig
 from transferlab.prompt.modules import DeepPrompt
 from transferlab.prompt.train import PromptResult
+from transferlab.provenance import provenance_label
 from transferlab.stage_paths import StagePaths
 
 
@@ -60,6 +61,44 @@ def write_figures(
             ax.axis("off")
         fig.text(0.01, 0.005, label, fontsize=6, color="0.4")
         save_figure(fig, out / "prompted_example.png")
+
+
+def prompt_metrics(
+    config: PromptConfig,
+    result: PromptResult,
+    tested: dict,
+    cross: dict | None,
+    *,
+    zero_shot_val: float,
+    data_source: str,
+    weights_source: str,
+    device: str,
+    precision: str,
+    seconds: float,
+) -> dict:
+    """The content of metrics/prompt/<dataset>-<method>.json."""
+    return {
+        "label": provenance_label(data_source, weights_source),
+        "synthetic_data": data_source == "synthetic",
+        "random_weights": weights_source == "random",
+        "dataset": config.dataset,
+        "method": config.name,
+        "type": config.method.type,
+        "zero_shot_val_top1": zero_shot_val,
+        "best_val_top1": result.best_val_top1,
+        "best_epoch": result.best_epoch,
+        **tested,
+        "noise_std": config.settings.noise_std,
+        "cross_dataset": cross,
+        "epochs": config.settings.epochs,
+        "seconds": seconds,
+        "train_seconds": result.train_seconds,
+        "train_images_per_second": result.train_images / max(result.train_seconds, 1e-9),
+        "resumed_from_epoch": result.resumed_from_epoch,
+        "device": device,
+        "precision": precision,
+        "params": config.as_dict(),
+    }
 
 
 def write_outputs(config: PromptConfig, result: PromptResult, metrics: dict) -> None:
