@@ -6,6 +6,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from transferlab.figures import STYLE, save_figure
 
@@ -22,6 +23,7 @@ def overlay_curves(
         for label, csv in sorted(present.items()):
             frame = pd.read_csv(csv)
             ax.plot(frame["epoch"], 100 * frame[column], marker="o", ms=3, label=label)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel("validation top-1 (%)")
         ax.set_title(title)
