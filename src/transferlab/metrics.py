@@ -35,3 +35,28 @@ def evaluate(
         top1 += topk_correct(logits, y, 1)
         top5 += topk_correct(logits, y, 5)
     return {"loss": loss / n, "top1": top1 / n, "top5": top5 / n}
+
+
+class RunningTrainStats:
+    """Mean loss and top-1 of an epoch's training batches.
+
+    The sums stay on the device: reading them after every step would make the GPU wait.
+    """
+
+    def __init__(self, device: torch.device) -> None:
+        self.loss_sum = torch.zeros((), device=device)
+        self.correct = torch.zeros((), device=device, dtype=torch.long)
+        self.seen = 0
+
+    def update(self, loss: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor) -> None:
+        self.loss_sum += loss.detach() * len(labels)
+        self.correct += (logits.detach().argmax(1) == labels).sum()
+        self.seen += len(labels)
+
+    @property
+    def loss(self) -> float:
+        return float(self.loss_sum) / max(self.seen, 1)
+
+    @property
+    def top1(self) -> float:
+        return int(self.correct) / max(self.seen, 1)

@@ -26,7 +26,7 @@ from transferlab.finetune.model import (
     split_frozen_prefix,
     trainable_parameter_names,
 )
-from transferlab.metrics import evaluate
+from transferlab.metrics import RunningTrainStats, evaluate
 from transferlab.params import FinetuneConfig
 from transferlab.resume import ResumeStore
 
@@ -200,10 +200,7 @@ def finetune(
         start = time.perf_counter()
         set_train_mode(model, s.frozen_bn)
         flip_gen = torch.Generator(device=device).manual_seed(s.seed * 1_000_003 + epoch)
-        # Running sums stay on the device: reading them every step would stall the GPU.
-        loss_sum = torch.zeros((), device=device)
-        correct = torch.zeros((), device=device, dtype=torch.long)
-        seen = 0
+        stats = RunningTrainStats(device)
         desc = f"{config.name} epoch {epoch + 1}/{s.epochs}"
         bar = tqdm(batches.epoch(epoch), total=len(batches), desc=desc, unit="batch",
                    disable=not progress, leave=False)  # fmt: skip
@@ -220,20 +217,18 @@ def finetune(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            loss_sum += loss.detach() * len(pos)
-            correct += (logits.detach().argmax(1) == train_y[pos]).sum()
-            seen += len(pos)
+            stats.update(loss, logits, train_y[pos])
             if progress and step % 20 == 0:
-                bar.set_postfix(loss=f"{float(loss_sum) / seen:.3f}")
+                bar.set_postfix(loss=f"{stats.loss:.3f}")
         model.eval()
         with amp():
             val_metrics = evaluate(lambda p: suffix(val_in(p)), val_y, s.eval_batch_size)
         result.train_seconds += time.perf_counter() - start
-        result.train_images += seen
+        result.train_images += stats.seen
         row = {
             "epoch": epoch + 1,
-            "train_loss": float(loss_sum) / seen,
-            "train_top1": int(correct) / seen,
+            "train_loss": stats.loss,
+            "train_top1": stats.top1,
             "val_loss": val_metrics["loss"],
             "val_top1": val_metrics["top1"],
         }

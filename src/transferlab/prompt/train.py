@@ -18,7 +18,7 @@ from transferlab.clip.preprocess import ClipPreprocess
 from transferlab.data.device_batches import IndexBatches
 from transferlab.data.device_transforms import add_gaussian_noise
 from transferlab.device import autocast
-from transferlab.metrics import evaluate
+from transferlab.metrics import RunningTrainStats, evaluate
 from transferlab.params import PromptConfig
 from transferlab.prompt.model import PromptedClip
 from transferlab.resume import ResumeStore
@@ -111,9 +111,7 @@ def train_prompt(
     for epoch in range(start_epoch, s.epochs):
         start = time.perf_counter()
         model.train()
-        loss_sum = torch.zeros((), device=device)
-        correct = torch.zeros((), device=device, dtype=torch.long)
-        seen = 0
+        stats = RunningTrainStats(device)
         desc = f"{config.key} epoch {epoch + 1}/{s.epochs}"
         bar = tqdm(
             batches.epoch(epoch),
@@ -132,21 +130,19 @@ def train_prompt(
             loss.backward()
             optimizer.step()
             scheduler.step()
-            loss_sum += loss.detach() * len(pos)
-            correct += (logits.detach().argmax(1) == train_y[pos]).sum()
-            seen += len(pos)
+            stats.update(loss, logits, train_y[pos])
             if progress and step % 20 == 0:
-                bar.set_postfix(loss=f"{float(loss_sum) / seen:.3f}")
+                bar.set_postfix(loss=f"{stats.loss:.3f}")
         model.eval()
         val_metrics = evaluate(
             logits_fn(model, val_x, preprocess, precision), val_y, s.eval_batch_size
         )
         result.train_seconds += time.perf_counter() - start
-        result.train_images += seen
+        result.train_images += stats.seen
         row = {
             "epoch": epoch + 1,
-            "train_loss": float(loss_sum) / seen,
-            "train_top1": int(correct) / seen,
+            "train_loss": stats.loss,
+            "train_top1": stats.top1,
             "val_loss": val_metrics["loss"],
             "val_top1": val_metrics["top1"],
             "lr": optimizer.param_groups[0]["lr"],
