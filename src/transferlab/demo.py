@@ -131,7 +131,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  {folder}: {dest / folder}")
     if (dest / "REPORT.md").exists():
         print(f"  report: {dest / 'REPORT.md'}")
-    print(f"Explore it: cd {dest} && dvc plots show && dvc metrics show")
+    dvc = Path(sys.executable).parent / "dvc"
+    print(f"Explore it: cd {dest} && {dvc} metrics show && {dvc} plots show")
 
 
 if __name__ == "__main__":
