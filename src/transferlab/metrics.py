@@ -60,3 +60,13 @@ class RunningTrainStats:
     @property
     def top1(self) -> float:
         return int(self.correct) / max(self.seen, 1)
+
+    def epoch_row(self, epoch: int, val: dict[str, float]) -> dict[str, float]:
+        """One line of a per-epoch curve CSV (``epoch`` counted from 1)."""
+        return {
+            "epoch": epoch,
+            "train_loss": self.loss,
+            "train_top1": self.top1,
+            "val_loss": val["loss"],
+            "val_top1": val["top1"],
+        }

@@ -7,7 +7,7 @@ import pandas as pd
 from transferlab.atomic_io import write_json, write_with
 from transferlab.clip.zeroshot import SplitPredictions
 from transferlab.params import ZeroshotConfig
-from transferlab.provenance import provenance_label
+from transferlab.provenance import provenance_fields
 from transferlab.stage_paths import StagePaths
 
 
@@ -35,9 +35,7 @@ def zeroshot_metrics(
 ) -> dict:
     """The content of metrics/zeroshot/<dataset>-<prompts>.json."""
     return {
-        "label": provenance_label(data_source, weights["source"]),
-        "synthetic_data": data_source == "synthetic",
-        "random_weights": weights["source"] == "random",
+        **provenance_fields(data_source, weights["source"]),
         "dataset": config.dataset,
         "prompt_set": config.prompt_set,
         "templates": len(config.templates),

@@ -8,7 +8,7 @@ import torch
 from transferlab.atomic_io import write_json, write_with
 from transferlab.finetune.train import FinetuneResult
 from transferlab.params import FinetuneConfig
-from transferlab.provenance import provenance_label
+from transferlab.provenance import provenance_fields
 from transferlab.stage_paths import StagePaths
 
 
@@ -23,13 +23,9 @@ def finetune_metrics(
 ) -> dict:
     """The content of metrics/finetune/<variant>.json."""
     return {
-        "label": provenance_label(data_source, weights_source),
-        "synthetic_data": data_source == "synthetic",
-        "random_weights": weights_source == "random",
+        **provenance_fields(data_source, weights_source),
         "variant": config.name,
         "dataset": config.settings.dataset,
-        "data_source": data_source,
-        "weights_source": weights_source,
         "best_val_top1": result.best_val_top1,
         "best_epoch": result.best_epoch,
         "test_top1": result.test["top1"],

@@ -225,13 +225,7 @@ def finetune(
             val_metrics = evaluate(lambda p: suffix(val_in(p)), val_y, s.eval_batch_size)
         result.train_seconds += time.perf_counter() - start
         result.train_images += stats.seen
-        row = {
-            "epoch": epoch + 1,
-            "train_loss": stats.loss,
-            "train_top1": stats.top1,
-            "val_loss": val_metrics["loss"],
-            "val_top1": val_metrics["top1"],
-        }
+        row = stats.epoch_row(epoch + 1, val_metrics)
         result.history.append(row)
         if val_metrics["top1"] > result.best_val_top1 or result.best_epoch < 0:
             result.best_epoch, result.best_val_top1 = epoch + 1, val_metrics["top1"]

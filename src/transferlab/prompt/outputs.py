@@ -13,7 +13,7 @@ from transferlab.figures import STYLE, save_figure
 from transferlab.params import PromptConfig
 from transferlab.prompt.modules import DeepPrompt
 from transferlab.prompt.train import PromptResult
-from transferlab.provenance import provenance_label
+from transferlab.provenance import provenance_fields
 from transferlab.stage_paths import StagePaths
 
 
@@ -78,9 +78,7 @@ def prompt_metrics(
 ) -> dict:
     """The content of metrics/prompt/<dataset>-<method>.json."""
     return {
-        "label": provenance_label(data_source, weights_source),
-        "synthetic_data": data_source == "synthetic",
-        "random_weights": weights_source == "random",
+        **provenance_fields(data_source, weights_source),
         "dataset": config.dataset,
         "method": config.name,
         "type": config.method.type,

@@ -139,14 +139,7 @@ def train_prompt(
         )
         result.train_seconds += time.perf_counter() - start
         result.train_images += stats.seen
-        row = {
-            "epoch": epoch + 1,
-            "train_loss": stats.loss,
-            "train_top1": stats.top1,
-            "val_loss": val_metrics["loss"],
-            "val_top1": val_metrics["top1"],
-            "lr": optimizer.param_groups[0]["lr"],
-        }
+        row = {**stats.epoch_row(epoch + 1, val_metrics), "lr": optimizer.param_groups[0]["lr"]}
         result.history.append(row)
         if val_metrics["top1"] > result.best_val_top1:
             result.best_epoch, result.best_val_top1 = epoch + 1, val_metrics["top1"]

@@ -57,22 +57,16 @@ def figure(path: str, caption: str) -> str:
 
 def provenance_lines(results: Results, today: dt.date) -> list[str]:
     runs = results.all_runs()
-    data = sorted({r.get("data_source", "n/a") for r in runs if "data_source" in r}) or ["n/a"]
-    weights = sorted(
-        {
-            r.get("weights_source", "random" if r.get("random_weights") else "download")
-            for r in runs
-            if r is not results.benchmark
-        }
-    ) or ["n/a"]
+    # The benchmark times random weights by design, so it has no data or weights source.
+    data = sorted({r["data_source"] for r in runs if "data_source" in r}) or ["n/a"]
+    weights = sorted({r["weights_source"] for r in runs if "weights_source" in r}) or ["n/a"]
     devices = sorted({r["device"] for r in runs if "device" in r}) or ["n/a"]
     lines = [
         f"Data: {', '.join(data)}; weights: {', '.join(weights)}; device: {'; '.join(devices)}; "
         f"generated {today.isoformat()}."
     ]
     if any(
-        r.get("synthetic_data") or (r.get("random_weights") and r is not results.benchmark)
-        for r in runs
+        r.get("data_source") == "synthetic" or r.get("weights_source") == "random" for r in runs
     ):
         lines += [
             "",
